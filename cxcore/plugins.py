@@ -182,6 +182,16 @@ class PluginManager:
         """Every failure so far: imports, registrations, invalid objects, hook errors."""
         return list(self._failures)
 
+    def report_failure(self, plugin: str, stage: str, error: Exception) -> None:
+        """Record a failure found outside the manager (e.g. a plugin schema that is invalid).
+
+        Raises instead in strict mode.
+        """
+        if isinstance(error, PluginError):
+            self._fail(error, stage, plugin)
+        else:
+            self._fail(PluginValidationError(plugin, str(error)), stage, plugin)
+
     def _fail(self, error: PluginError, stage: str, plugin: str) -> None:
         if self._strict:
             raise error

@@ -9,7 +9,7 @@ import cattrs
 
 from .scale import Scale
 
-__all__ = ["from_dict", "format_timestamp", "parse_timestamp", "to_dict"]
+__all__ = ["format_timestamp", "from_dict", "parse_timestamp", "to_dict"]
 
 T = TypeVar("T")
 

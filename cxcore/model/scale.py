@@ -8,7 +8,7 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["Bucket", "Direction", "Scale", "NPS_SCALE"]
+__all__ = ["NPS_SCALE", "Bucket", "Direction", "Scale"]
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 

@@ -122,6 +122,15 @@ class Store(abc.ABC):
     def rejected(self, *, source: str | None = None) -> list[RejectedRecord]:
         """Rejected records with their reasons, oldest first."""
 
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Live records per ``(kind, source)``; stores should override this with a query."""
+        out: dict[tuple[str, str], int] = {}
+        for kind in ("customer", "interaction", "response"):
+            for record in self.records(kind):  # type: ignore[arg-type]
+                key = (kind, record["source"])
+                out[key] = out.get(key, 0) + 1
+        return out
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the store (files, locks, connections)."""

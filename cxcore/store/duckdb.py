@@ -157,7 +157,7 @@ class DuckDBStore(Store):
             self._con.execute(
                 "CREATE TABLE IF NOT EXISTS rejected (source VARCHAR, kind VARCHAR, "
                 "locator VARCHAR, record_id VARCHAR, errors JSON, raw JSON, "
-                "rejected_at TIMESTAMPTZ)"
+                "rejected_at TIMESTAMPTZ, _key BIGINT)"
             )
 
     def _load_dictionary(self) -> None:
@@ -300,6 +300,9 @@ class DuckDBStore(Store):
                 orjson.dumps([attrs.asdict(e) for e in r.errors]).decode(),
                 orjson.dumps(r.raw, default=str).decode(),
                 r.rejected_at or now,
+                # The same bad record from the same place is one rejection, however often
+                # it is ingested: re-running an ingest must leave the store unchanged.
+                _content_hash({"s": r.source, "l": r.locator, "r": r.raw}),
             )
             for r in rejected
         ]
@@ -315,6 +318,7 @@ class DuckDBStore(Store):
                         ("errors", pa.string()),
                         ("raw", pa.string()),
                         ("rejected_at", pa.timestamp("us", tz="UTC")),
+                        ("_key", pa.int64()),
                     ]
                 )
             }
@@ -322,8 +326,11 @@ class DuckDBStore(Store):
         self._con.register("rejected_batch", tbl)
         try:
             self._con.execute(
+                "DELETE FROM rejected WHERE _key IN (SELECT _key FROM rejected_batch)"
+            )
+            self._con.execute(
                 "INSERT INTO rejected SELECT source, kind, locator, record_id, "
-                "CAST(errors AS JSON), CAST(raw AS JSON), rejected_at FROM rejected_batch"
+                "CAST(errors AS JSON), CAST(raw AS JSON), rejected_at, _key FROM rejected_batch"
             )
         finally:
             self._con.unregister("rejected_batch")
@@ -397,6 +404,16 @@ class DuckDBStore(Store):
                     yield _row_to_record(cols, row)
         finally:
             cur.close()
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        for kind, table in TABLES.items():
+            with self._lock:
+                rows = self._con.execute(
+                    f"SELECT source, count(*) FROM {table} WHERE NOT deleted GROUP BY source"
+                ).fetchall()
+            out.update({(kind, src): int(n) for src, n in rows})
+        return dict(sorted(out.items()))
 
     def dictionary(self, dimension: str) -> list[str]:
         """The vocabulary of a dimension: code ``i`` stands for ``dictionary(dim)[i]``."""
