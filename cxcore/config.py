@@ -65,7 +65,10 @@ class ProjectConfig:
 
     @classmethod
     def from_mapping(
-        cls, data: Mapping[str, Any], *, path: Path | None = None,
+        cls,
+        data: Mapping[str, Any],
+        *,
+        path: Path | None = None,
         schemas: SchemaRegistry | None = None,
     ) -> ProjectConfig:
         """Validate a parsed configuration and build it; errors name the key path."""
@@ -131,7 +134,9 @@ def load_config(path: str | Path) -> ProjectConfig:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{p}: no such configuration file (create one with `cxcore init`)") from None
+        raise ConfigError(
+            f"{p}: no such configuration file (create one with `cxcore init`)"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

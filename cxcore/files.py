@@ -32,9 +32,7 @@ class Unparsed:
     error: str
 
 
-def read_records(
-    path: str | Path, *, kind: str | None = None
-) -> Iterator[tuple[str, str, Any]]:
+def read_records(path: str | Path, *, kind: str | None = None) -> Iterator[tuple[str, str, Any]]:
     """Yield ``(locator, kind, record)`` for every record of a file.
 
     The kind comes from ``kind``, else from each record's ``kind`` field. A line that is not

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
 from .errors import FieldError
 from .events import RecordsRejected, RecordsStored
 from .files import Unparsed
-from .model import RECORD_KINDS, Journey
+from .model import RECORD_KINDS, Journey, RecordKind
 from .plugins import PluginManager
-from .schemas import SchemaRegistry
+from .schemas import SchemaRegistry, SchemaValidator
 from .store import RejectedRecord, Store, SyncState, WriteResult
 
 __all__ = ["IngestSummary", "Ingestor", "Item"]
@@ -91,7 +91,9 @@ class Ingestor:
         self.plugins = plugins
         self.batch_size = batch_size
         self.workspace = workspace
-        self._validators = {kind: schemas.validator(kind) for kind in RECORD_KINDS}
+        self._validators: dict[str, SchemaValidator] = {
+            kind: schemas.validator(kind) for kind in RECORD_KINDS
+        }
         self._checks = _journey_checks(journey) if journey is not None else {}
 
     def ingest(
@@ -121,7 +123,7 @@ class Ingestor:
     def _ingest_batch(
         self, batch: list[Item], source: str, state: SyncState | None, summary: IngestSummary
     ) -> None:
-        valid: dict[str, list[Mapping[str, Any]]] = {k: [] for k in RECORD_KINDS}
+        valid: dict[RecordKind, list[Mapping[str, Any]]] = {k: [] for k in RECORD_KINDS}
         rejected: list[RejectedRecord] = []
         for locator, kind, record in batch:
             errors = self._check(kind, record)
@@ -130,12 +132,12 @@ class Ingestor:
                 continue
             if "kind" in record:
                 record = {k: v for k, v in record.items() if k != "kind"}
-            valid[kind].append(record)
-        kinds = [k for k in RECORD_KINDS if valid[k]] or ["interaction"]
+            valid[cast(RecordKind, kind)].append(record)  # _check accepted the kind
+        kinds: list[RecordKind] = [k for k in RECORD_KINDS if valid[k]] or ["interaction"]
         for i, kind in enumerate(kinds):
             last = i == len(kinds) - 1
             result = self.store.write(
-                kind,  # type: ignore[arg-type]
+                kind,
                 valid[kind],
                 rejected=rejected if last else (),
                 state=state if last else None,

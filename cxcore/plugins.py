@@ -218,12 +218,12 @@ class PluginManager:
         for impl in self._impls(hook_name):
             try:
                 result = impl.function(*[kwargs[a] for a in impl.argnames])
-                if result is not None and not isinstance(result, str | bytes | Mapping):
-                    if isinstance(result, Iterable):
-                        result = list(result)
+                if isinstance(result, Iterable) and not isinstance(result, str | bytes | Mapping):
+                    result = list(result)
             except (Exception, SystemExit) as exc:
                 self._fail(
-                    PluginCallError(impl.plugin_name, hook_name, exc), f"hook:{hook_name}",
+                    PluginCallError(impl.plugin_name, hook_name, exc),
+                    f"hook:{hook_name}",
                     impl.plugin_name,
                 )
                 continue
@@ -330,4 +330,3 @@ class PluginManager:
 
 def _ep_key(ep: importlib.metadata.EntryPoint) -> str:
     return ep.name
-

@@ -53,7 +53,7 @@ def builtin_schema_dir() -> Path:
 
 
 class SchemaRegistry:
-    """Named JSON Schemas plus a ``referencing`` registry that resolves their ``$ref``\\ s.
+    """Named JSON Schemas plus a ``referencing`` registry that resolves their ``$ref`` s.
 
     A registry is an ordinary object: each workspace builds its own, so plugins adding schemas
     in one workspace never leak into another.
@@ -87,7 +87,9 @@ class SchemaRegistry:
         try:
             jsonschema.Draft202012Validator.check_schema(schema)
         except jsonschema.SchemaError as exc:
-            raise SchemaError(f"schema {name!r} is not valid draft 2020-12: {exc.message}") from None
+            raise SchemaError(
+                f"schema {name!r} is not valid draft 2020-12: {exc.message}"
+            ) from None
         if schema_id in self._registry:
             raise SchemaError(f"schema {name!r}: $id {schema_id} is already registered")
         self._by_name[name] = schema
@@ -142,9 +144,7 @@ class SchemaValidator:
             format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
         )
         handlers = {"https": registry.resolve, "http": registry.resolve}
-        self._fast: Callable[[Any], Any] = fastjsonschema.compile(
-            dict(schema), handlers=handlers
-        )
+        self._fast: Callable[[Any], Any] = fastjsonschema.compile(dict(schema), handlers=handlers)
 
     def is_valid(self, record: Any) -> bool:
         """Fast path: is the record valid? (compiled validator)"""
@@ -189,10 +189,14 @@ def _field_error(error: jsonschema.ValidationError) -> FieldError:
         )
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        extra = (
+            sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        )
         return FieldError(
             pointer=pointer,
-            message=f"unknown field(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed)}",
+            message=(
+                f"unknown field(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed)}"
+            ),
             expected="no other fields",
         )
     if kind == "type":
@@ -214,10 +218,11 @@ def _field_error(error: jsonschema.ValidationError) -> FieldError:
         )
     if kind in ("enum", "const"):
         options = error.validator_value if kind == "enum" else [error.validator_value]
+        choices = ", ".join(map(_short, options))
         return FieldError(
             pointer=pointer,
-            message=f"expected one of {', '.join(map(_short, options))}, got {_short(error.instance)}",
-            expected="one of " + ", ".join(map(_short, options)),
+            message=f"expected one of {choices}, got {_short(error.instance)}",
+            expected=f"one of {choices}",
         )
     if kind in ("anyOf", "oneOf") and error.context:
         # "not valid under any of the given schemas" helps nobody; explain the closest branch.

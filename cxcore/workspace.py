@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .config import DEFAULT_CONFIG_NAME, ProjectConfig, StoreConfig, load_config
 from .errors import ConfigError, FieldError, SchemaError
@@ -143,9 +143,10 @@ class Workspace:
         def items() -> Iterable[Item]:
             for index, r in enumerate(records):
                 if isinstance(r, tuple):
-                    yield r
+                    yield cast(Item, r)
                 else:
-                    yield f"{source}[{index}]", kind or str(r.get("kind", "unknown")), r
+                    record = cast(Mapping[str, Any], r)
+                    yield f"{source}[{index}]", kind or str(record.get("kind", "unknown")), record
 
         return self.ingestor(batch_size=batch_size).ingest(items(), source=source)
 

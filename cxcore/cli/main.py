@@ -72,7 +72,11 @@ def validate(state: CliState, files: tuple[str, ...], schema_name: str, fmt: str
             checked += 1
             if isinstance(record, Unparsed):
                 problems.append(
-                    {"locator": locator, "pointer": "", "message": f"not valid JSON: {record.error}"}
+                    {
+                        "locator": locator,
+                        "pointer": "",
+                        "message": f"not valid JSON: {record.error}",
+                    }
                 )
             elif not validator.is_valid(record):
                 for err in validator.errors(record):
@@ -94,7 +98,9 @@ def validate(state: CliState, files: tuple[str, ...], schema_name: str, fmt: str
     type=click.Choice(["customer", "interaction", "response"]),
     help="Kind of every record (default: each record's `kind` field).",
 )
-@click.option("--source", default="file", show_default=True, help="Source name for records without one.")
+@click.option(
+    "--source", default="file", show_default=True, help="Source name for records without one."
+)
 @format_option
 @pass_state
 def ingest(
@@ -144,8 +150,12 @@ def status(state: CliState, fmt: str) -> None:
         )
         return
     if counts:
-        click.echo(table([(c["kind"], c["source"], c["records"]) for c in counts],
-                         ["kind", "source", "records"]))
+        click.echo(
+            table(
+                [(c["kind"], c["source"], c["records"]) for c in counts],
+                ["kind", "source", "records"],
+            )
+        )
     else:
         click.echo("the store is empty; add records with `cxcore ingest FILE`")
     click.echo(f"rejected records: {len(rejected)}")

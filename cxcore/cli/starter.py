@@ -1,6 +1,6 @@
 """The commented starter project file written by ``cxcore init``."""
 
-STARTER_CONFIG = '''\
+STARTER_CONFIG = """\
 # cxcore project file. Reference: docs/configuration.md
 # Every key is checked against schemas/project-config.json; errors name the key path.
 
@@ -84,4 +84,4 @@ customer = "renew"
 
 # [plugins]
 # disable = ["some-plugin"]   # same as CXCORE_DISABLE_PLUGINS=some-plugin
-'''
+"""

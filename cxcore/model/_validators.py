@@ -23,7 +23,8 @@ def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> No
 def non_empty(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value:
         raise ValueError(
-            f"{type(instance).__name__}.{attribute.name}: expected a non-empty string, got {value!r}"
+            f"{type(instance).__name__}.{attribute.name}: expected a non-empty string, "
+            f"got {value!r}"
         )
 
 

@@ -16,10 +16,7 @@ T = TypeVar("T")
 
 def parse_timestamp(value: str | datetime) -> datetime:
     """Parse an RFC 3339 timestamp; naive values are refused rather than guessed."""
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        dt = datetime.fromisoformat(value)
+    dt = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     if dt.tzinfo is None:
         raise ValueError(f"expected a timestamp with a time zone (e.g. ...Z), got {value!r}")
     return dt

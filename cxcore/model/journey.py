@@ -34,7 +34,9 @@ PILLARS: tuple[str, ...] = (
 )
 
 
-def _pillars(instance: object, attribute: attrs.Attribute[object], value: tuple[str, ...]) -> None:
+def _pillars(
+    instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
+) -> None:
     for p in value:
         if p not in PILLARS:
             raise ValueError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 import attrs
@@ -30,6 +30,10 @@ class Bucket:
         return self.low <= value <= self.high
 
 
+def _buckets(value: Iterable[Bucket]) -> tuple[Bucket, ...]:
+    return tuple(value)
+
+
 def _points(value: Mapping[float | str, float] | None) -> Mapping[float, float] | None:
     # JSON object keys are strings; points are keyed by the answer value.
     if value is None:
@@ -54,7 +58,7 @@ class Scale:
     min: float
     max: float
     direction: Direction = "higher_is_better"
-    buckets: tuple[Bucket, ...] = attrs.field(default=(), converter=tuple)
+    buckets: tuple[Bucket, ...] = attrs.field(default=(), converter=_buckets)
     points: Mapping[float, float] | None = attrs.field(default=None, converter=_points)
 
     def __attrs_post_init__(self) -> None:
@@ -68,7 +72,8 @@ class Scale:
         for b in self.buckets:
             if b.low < self.min or b.high > self.max:
                 raise ValueError(
-                    f"Scale: bucket {b.name!r} [{b.low}, {b.high}] is outside [{self.min}, {self.max}]"
+                    f"Scale: bucket {b.name!r} [{b.low}, {b.high}] is outside "
+                    f"[{self.min}, {self.max}]"
                 )
 
     def contains(self, value: float) -> bool:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
 from ..errors import FieldError
-from ..model.records import RecordKind
+from ..model.records import RECORD_KINDS, RecordKind
 
 __all__ = ["RejectedRecord", "Store", "SyncState", "WriteResult"]
+
+
+def _errors(value: Iterable[FieldError]) -> tuple[FieldError, ...]:
+    return tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -25,7 +29,7 @@ class RejectedRecord:
     source: str
     kind: str
     locator: str
-    errors: tuple[FieldError, ...] = attrs.field(converter=tuple)
+    errors: tuple[FieldError, ...] = attrs.field(converter=_errors)
     raw: Any = None
     record_id: str | None = None
     rejected_at: datetime | None = None
@@ -125,8 +129,8 @@ class Store(abc.ABC):
     def counts(self) -> dict[tuple[str, str], int]:
         """Live records per ``(kind, source)``; stores should override this with a query."""
         out: dict[tuple[str, str], int] = {}
-        for kind in ("customer", "interaction", "response"):
-            for record in self.records(kind):  # type: ignore[arg-type]
+        for kind in RECORD_KINDS:
+            for record in self.records(kind):
                 key = (kind, record["source"])
                 out[key] = out.get(key, 0) + 1
         return out

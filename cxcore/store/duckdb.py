@@ -91,7 +91,11 @@ COLUMNS: dict[str, list[_Col]] = {
         _Col("deleted", _B),
     ],
 }
-TABLES: dict[str, str] = {"customer": "customers", "interaction": "interactions", "response": "responses"}
+TABLES: dict[str, str] = {
+    "customer": "customers",
+    "interaction": "interactions",
+    "response": "responses",
+}
 _EMPTY_JSON = {"attributes", "durations", "identities"}
 
 
@@ -383,7 +387,9 @@ class DuckDBStore(Store):
     def count(self, kind: RecordKind, *, source: str | None = None, deleted: bool = False) -> int:
         where, params = self._filter(source, deleted)
         with self._lock:
-            row = self._con.execute(f"SELECT count(*) FROM {TABLES[kind]}{where}", params).fetchone()
+            row = self._con.execute(
+                f"SELECT count(*) FROM {TABLES[kind]}{where}", params
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def records(
@@ -460,9 +466,12 @@ class DuckDBStore(Store):
             cur.execute("BEGIN TRANSACTION")
             vocab = {
                 name: pa.array(
-                    [v for (v,) in cur.execute(
-                        "SELECT value FROM dictionary WHERE dimension = ? ORDER BY code", [name]
-                    ).fetchall()],
+                    [
+                        v
+                        for (v,) in cur.execute(
+                            "SELECT value FROM dictionary WHERE dimension = ? ORDER BY code", [name]
+                        ).fetchall()
+                    ],
                     pa.string(),
                 )
                 for name in coded

@@ -1,0 +1,5 @@
+"""``python -m cxcore``: the same as the ``cxcore`` command."""
+
+from .cli import main
+
+main()
