@@ -52,15 +52,7 @@ def _json_type(value: Any) -> str:
 def _deref(
     node: Mapping[str, Any], registry: SchemaRegistry, base: str
 ) -> tuple[Mapping[str, Any], str]:
-    """Follow ``$ref``s; returns the target and the ``$id`` its own refs are relative to."""
-    while "$ref" in node:
-        uri, _, fragment = str(node["$ref"]).partition("#")
-        base = uri or base
-        doc: Any = registry.resolve(base)
-        for part in [p for p in fragment.split("/") if p]:
-            doc = doc[part]
-        node = {**doc, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node, base
+    return registry.deref(node, base)
 
 
 def field_types(name: str, registry: SchemaRegistry) -> dict[str, list[str]]:

@@ -120,6 +120,49 @@ class SchemaRegistry:
             raise SchemaError(f"$ref to unknown schema {uri}") from None
         return contents
 
+    def deref(self, node: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
+        """Follow a node's ``$ref`` chain; returns the target and the ``$id`` it lives in.
+
+        ``base`` is the ``$id`` the node's own relative references resolve against.
+        """
+        seen = 0
+        while "$ref" in node:
+            seen += 1
+            if seen > 32:
+                raise SchemaError(f"$ref chain too long at {node['$ref']} (cycle?)")
+            uri, _, fragment = str(node["$ref"]).partition("#")
+            base = uri or base
+            target: Any = self.resolve(base)
+            for part in [p for p in fragment.split("/") if p]:
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return node, base
+
+    def inline(self, name: str) -> dict[str, Any]:
+        """The schema with every ``$ref`` replaced by its target (schemas here are acyclic).
+
+        The compiled validator runs faster on one flat schema than on a web of
+        cross-document references (one generated function call per ``$ref`` per record).
+        """
+        schema = self.schema(name)
+
+        def walk(node: Any, base: str, depth: int) -> Any:
+            if depth > 64:
+                raise SchemaError(f"schema {name!r} nests too deeply to inline (recursive $ref?)")
+            if isinstance(node, Mapping):
+                node, base = self.deref(node, base)
+                return {
+                    k: walk(v, base, depth + 1)
+                    for k, v in node.items()
+                    if k not in ("$defs", "$id", "$schema")
+                }
+            if isinstance(node, list):
+                return [walk(v, base, depth + 1) for v in node]
+            return node
+
+        inlined: dict[str, Any] = walk(schema, str(schema["$id"]), 0)
+        return inlined
+
     def validator(self, name: str) -> SchemaValidator:
         """The (cached) validator of a named schema."""
         v = self._validators.get(name)
@@ -143,8 +186,7 @@ class SchemaValidator:
             registry=registry.referencing_registry,
             format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
         )
-        handlers = {"https": registry.resolve, "http": registry.resolve}
-        self._fast: Callable[[Any], Any] = fastjsonschema.compile(dict(schema), handlers=handlers)
+        self._fast: Callable[[Any], Any] = fastjsonschema.compile(registry.inline(name))
 
     def is_valid(self, record: Any) -> bool:
         """Fast path: is the record valid? (compiled validator)"""

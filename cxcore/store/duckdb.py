@@ -148,7 +148,7 @@ class DuckDBStore(Store):
             for kind, cols in COLUMNS.items():
                 defs = [f"{c.name} {c.sql_type}" for c in cols]
                 defs += [f"{_code(c.name)} UINTEGER" for c in cols if c.coded]
-                defs += ["_hash BIGINT NOT NULL", "_stored_at TIMESTAMPTZ NOT NULL"]
+                defs += ["_hash UBIGINT NOT NULL", "_stored_at TIMESTAMPTZ NOT NULL"]
                 self._con.execute(f"CREATE TABLE IF NOT EXISTS {TABLES[kind]} ({', '.join(defs)})")
             self._con.execute(
                 "CREATE TABLE IF NOT EXISTS dictionary "
@@ -238,8 +238,12 @@ class DuckDBStore(Store):
             values = [r.get(name) for r in records]
             if col.sql_type == _J:
                 empty = b"{}" if name in _EMPTY_JSON else b"null"
+                # Sorted keys: the same object in another key order is the same content.
+                # .decode() at once: orjson's bytes keep a page-sized buffer each, and
+                # touching that much fresh memory costs more than the encoding itself.
+                dumps, opt, none = orjson.dumps, orjson.OPT_SORT_KEYS, empty.decode()
                 arrays[name] = pa.array(
-                    [orjson.dumps(v).decode() if v is not None else empty.decode() for v in values],
+                    [dumps(v, option=opt).decode() if v is not None else none for v in values],
                     pa.string(),
                 )
             elif col.sql_type == _D:
@@ -264,13 +268,12 @@ class DuckDBStore(Store):
                             new_codes.append((name, v, c))
                     codes.append(c)
                 arrays[_code(name)] = pa.array(codes, pa.uint32())
-        arrays["_hash"] = pa.array([_content_hash(r) for r in records], pa.int64())
         return pa.table(arrays), new_codes
 
     def _upsert(self, kind: str) -> tuple[int, int]:
         table = TABLES[kind]
         cols = COLUMNS[kind]
-        names = [c.name for c in cols] + [_code(c.name) for c in cols if c.coded] + ["_hash"]
+        names = [c.name for c in cols] + [_code(c.name) for c in cols if c.coded]
 
         def expr(name: str) -> str:
             col = next((c for c in cols if c.name == name), None)
@@ -278,15 +281,19 @@ class DuckDBStore(Store):
                 return f"CAST(s.{name} AS {col.sql_type})"
             return f"s.{name}"
 
+        # The content hash is computed by DuckDB over the staged columns, vectorised; only
+        # rows whose content changed are rewritten, so a re-ingest touches nothing.
+        content = f"hash({', '.join('s.' + c.name for c in cols)})"
         sets = ", ".join(f"{n} = {expr(n)}" for n in names)
         row = self._con.execute(
-            f"UPDATE {table} AS t SET {sets}, _stored_at = now() FROM staging AS s "
-            "WHERE t.source = s.source AND t.id = s.id AND t._hash <> s._hash"
+            f"UPDATE {table} AS t SET {sets}, _hash = {content}, _stored_at = now() "
+            f"FROM staging AS s WHERE t.source = s.source AND t.id = s.id "
+            f"AND t._hash <> {content}"
         ).fetchone()
         updated = int(row[0]) if row else 0
         row = self._con.execute(
-            f"INSERT INTO {table} ({', '.join(names)}, _stored_at) "
-            f"SELECT {', '.join(expr(n) for n in names)}, now() FROM staging AS s "
+            f"INSERT INTO {table} ({', '.join(names)}, _hash, _stored_at) "
+            f"SELECT {', '.join(expr(n) for n in names)}, {content}, now() FROM staging AS s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE t.source = s.source "
             "AND t.id = s.id)"
         ).fetchone()
