@@ -37,4 +37,4 @@ def workspace(journey: Journey) -> Iterator[Workspace]:
 
 @pytest.fixture
 def examples_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "examples"
+    return Path(__file__).resolve().parent.parent / "cxcore" / "examples"

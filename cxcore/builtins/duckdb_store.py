@@ -11,7 +11,12 @@ from ..types import StoreSpec
 
 
 def _open(*, path: str | None = None, settings: Mapping[str, Any] | None = None) -> DuckDBStore:
-    return DuckDBStore(path or ":memory:", read_only=bool((settings or {}).get("read_only")))
+    settings = settings or {}
+    return DuckDBStore(
+        path or ":memory:",
+        read_only=bool(settings.get("read_only")),
+        threads=settings.get("threads"),
+    )
 
 
 @hookimpl

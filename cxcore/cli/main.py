@@ -228,3 +228,8 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
+
+
+from .demo import demo as _demo_command  # noqa: E402 - command modules register last
+
+cli.add_command(_demo_command)

@@ -114,12 +114,16 @@ class DuckDBStore(Store):
     Args:
         path: the database file; its folder is created. ``":memory:"`` for a throwaway store.
         read_only: open without write access (other read-only processes may share the file).
+        threads: cap DuckDB's worker threads (default: one per core); embedders sharing a
+            machine with other work may want 1.
 
     Raises:
         StoreBusyError: another process has the file open for writing.
     """
 
-    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, read_only: bool = False, threads: int | None = None
+    ) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +138,8 @@ class DuckDBStore(Store):
             raise StoreError(f"cannot open store {self.path}: {exc}") from None
         self._lock = threading.RLock()
         self._con.execute("SET TimeZone = 'UTC'")
+        if threads is not None:
+            self._con.execute(f"SET threads = {int(threads)}")
         self.read_only = read_only
         if not read_only:
             self._create_tables()
