@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from sdk_fakes import FakeVendor
+
+# pytest runs with --import-mode=importlib, which does not put test folders on sys.path;
+# the test modules here import the fake vendor as a plain module.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sdk_fakes import FakeVendor  # noqa: E402
 
 from cxcore.sdk import FakeClock, HttpClient, RetryPolicy
 
