@@ -115,6 +115,7 @@ class Ingestor:
         their stream schema); they commit in the same transaction as the first batch.
         """
         summary = summary or IngestSummary()
+        batches_before = summary.batches
         batches = _chunks(iter(items), self.batch_size)
         pending = list(rejected)
         with _paused_gc():
@@ -128,7 +129,8 @@ class Ingestor:
                 )
                 pending = []
                 batch = following
-        if state is not None and summary.batches == 0:
+        if state is not None and summary.batches == batches_before:
+            # An empty page still moves the cursor: save it on its own.
             self.store.write("interaction", [], state=state)
         return summary
 

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import cxcore
-from cxcore import DuckDBStore, Journey, Workspace
+from cxcore import DuckDBStore, Journey, SyncState, Workspace
 from cxcore.builtins import BUILTIN_PLUGINS
 from cxcore.testing.records import make_response
 
@@ -47,7 +47,7 @@ def test_invalid_records_are_listed_and_the_valid_ones_kept(
     assert problems == {
         ("some-invalid.jsonl:1", "/value"): "11 is outside the scale 0..10",
         ("some-invalid.jsonl:2", "/occurred_at"): (
-            'expected an RFC 3339 date-time with a time zone '
+            "expected an RFC 3339 date-time with a time zone "
             '(e.g. 2024-03-01T09:30:00Z), got "2024-02-03"'
         ),
         ("some-invalid.jsonl:3", "/type"): "required field is missing",
@@ -137,3 +137,21 @@ def test_example_project_config_ingests_its_sources(tmp_path: Path, examples_dir
         }
 
     assert (project / ".cxcore" / "store.duckdb").exists()
+
+
+def test_an_empty_page_still_saves_its_cursor(workspace: Workspace) -> None:
+    ingestor = workspace.ingestor()
+    summary = ingestor.ingest(
+        [("p1", "response", make_response(1))],
+        source="survey",
+        state=SyncState(source="survey", stream="answers", cursor={"page": 1}),
+    )
+
+    ingestor.ingest(
+        [],
+        source="survey",
+        summary=summary,
+        state=SyncState(source="survey", stream="answers", cursor={"page": 2}),
+    )
+
+    assert workspace.store.get_state("survey", "answers") == {"page": 2}
