@@ -55,10 +55,12 @@ class IngestSummary:
             "inserted": self.inserted,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            # Each item follows schemas/rejected-record.json (without the raw record).
             "rejected": [
                 {
-                    "locator": r.locator,
+                    "source": r.source,
                     "kind": r.kind,
+                    "locator": r.locator,
                     "record_id": r.record_id,
                     "errors": [attrs.asdict(e) for e in r.errors],
                 }
@@ -187,6 +189,14 @@ class Ingestor:
     def _listening(self, hook: str) -> bool:
         return self.plugins is not None and self.plugins.has_listeners(hook)
 
+    def check(self, kind: str, record: Any) -> list[FieldError]:
+        """Every problem that would keep a record out of the store (empty when it is fine).
+
+        The schema, then what a schema cannot say: a value within its own scale, stages,
+        channels, touchpoints and segments that exist in the journey.
+        """
+        return self._check(kind, record)
+
     def _check(self, kind: str, record: Mapping[str, Any]) -> list[FieldError]:
         if isinstance(record, Unparsed):
             return [FieldError(pointer="", message=f"not valid JSON: {record.error}")]
@@ -201,14 +211,14 @@ class Ingestor:
             ]
         if not isinstance(record, Mapping):
             return [FieldError(pointer="", message=f"expected an object, got {record!r:.40}")]
-        if not validator.is_valid(record):
-            return validator.errors(record)
         errors: list[FieldError] = []
-        if kind == "response":
+        if not validator.is_valid(record):
+            errors += validator.errors(record)
+        elif kind == "response":
             errors += _response_in_scale(record)
         for field, check in self._checks.items():
             value = record.get(field)
-            if value is not None:
+            if isinstance(value, str):
                 problem = check(value)
                 if problem:
                     errors.append(FieldError(pointer=f"/{field}", message=problem))

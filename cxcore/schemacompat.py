@@ -89,13 +89,19 @@ def breaking_changes(old: Mapping[str, list[str]], new: Mapping[str, list[str]])
 
 
 def write_snapshots(directory: Path, registry: SchemaRegistry | None = None) -> list[Path]:
-    """Write ``<name>-<MODEL>.json`` field maps for every schema; returns the files written."""
+    """Write the missing ``<name>-<MODEL>.json`` field maps; returns the files written.
+
+    An existing snapshot is never overwritten: it is the promise of that MODEL, and
+    rewriting it after a breaking change would make the compatibility test pass silently.
+    """
     registry = registry or SchemaRegistry.builtin()
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name in registry.names():
         model = schemaver(str(registry.schema(name)["$id"]))[0]
         path = directory / f"{name}-{model}.json"
+        if path.exists():
+            continue
         path.write_text(json.dumps(field_types(name, registry), indent=1) + "\n")
         written.append(path)
     return written

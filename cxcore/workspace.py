@@ -14,7 +14,7 @@ from typing import Any, cast
 from .config import DEFAULT_CONFIG_NAME, ProjectConfig, StoreConfig, load_config
 from .errors import ConfigError, FieldError, SchemaError
 from .ingest import Ingestor, IngestSummary, Item
-from .model import Journey
+from .model import RECORD_KINDS, Journey
 from .plugins import PluginManager
 from .schemas import SchemaRegistry, SchemaValidator
 from .store import Store
@@ -110,7 +110,14 @@ class Workspace:
         return self.schemas.validator(schema)
 
     def validate(self, schema: str, record: Any) -> list[FieldError]:
-        """Every problem of a record against a named schema (empty when valid)."""
+        """Every problem of a record against a named schema (empty when valid).
+
+        For the record kinds (``customer``, ``interaction``, ``response``) this is exactly
+        what ingest checks: the schema, values within their scale, and the journey's stages,
+        channels, touchpoints and segments.
+        """
+        if schema in RECORD_KINDS:
+            return self.ingestor().check(schema, record)
         v = self.validator(schema)
         return [] if v.is_valid(record) else v.errors(record)
 

@@ -51,6 +51,9 @@ def test_invalid_records_are_listed_and_the_valid_ones_kept(
             '(e.g. 2024-03-01T09:30:00Z), got "2024-02-03"'
         ),
         ("some-invalid.jsonl:3", "/type"): "required field is missing",
+        ("some-invalid.jsonl:3", "/channel"): (
+            "unknown channel 'fax'; the journey has: chat, email, phone, web"
+        ),
     }
     assert [r.locator for r in workspace.store.rejected()] == [
         "some-invalid.jsonl:1",
@@ -155,3 +158,24 @@ def test_an_empty_page_still_saves_its_cursor(workspace: Workspace) -> None:
     )
 
     assert workspace.store.get_state("survey", "answers") == {"page": 2}
+
+
+def test_validate_checks_what_ingest_checks(workspace: Workspace) -> None:
+    bad = make_response(1, value=12, stage="moon")
+
+    problems = {e.pointer: e.message for e in workspace.validate("response", bad)}
+
+    assert problems == {
+        "/value": "12 is outside the scale 0..10",
+        "/stage": "unknown stage 'moon'; the journey has: buy, discover, renew, support",
+    }
+
+
+def test_summary_rejections_follow_the_rejected_record_schema(workspace: Workspace) -> None:
+    summary = workspace.ingest([make_response(1, value=12)], source="survey")
+    validator = workspace.schemas.validator("rejected-record")
+
+    [item] = summary.as_dict()["rejected"]
+
+    assert validator.errors(item) == []
+    assert item["source"] == "survey" and item["locator"] == "survey[0]"

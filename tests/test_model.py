@@ -166,3 +166,23 @@ def test_interaction_round_trips_and_matches_schema(
 
     assert from_dict(Interaction, data) == i
     assert SchemaRegistry.builtin().validator("interaction").errors(data) == []
+
+
+def test_kind_tag_and_pillars() -> None:
+    data = to_dict(
+        Response(
+            source="s",
+            id="1",
+            item="csat",
+            value=4,
+            scale=Scale(min=1, max=5),
+            occurred_at=datetime(2024, 1, 1, tzinfo=UTC),
+            pillar="empathy",
+        )
+    )
+
+    assert from_dict(Response, {**data, "kind": "response"}).pillar == "empathy"
+    with pytest.raises(ValueError, match="unknown pillar 'kindness'"):
+        from_dict(Response, {**data, "pillar": "kindness"})
+    with pytest.raises(ValueError, match="duplicate pillar"):
+        Touchpoint(stage="buy", channel="web", pillars=["empathy", "empathy"])

@@ -172,3 +172,14 @@ def test_builtin_schemas_are_the_checkout_files_in_development() -> None:
     assert sorted(p.name for p in builtin_schema_dir().glob("*.json")) == sorted(
         p.name for p in SCHEMA_DIR.glob("*.json")
     )
+
+
+def test_snapshots_are_never_overwritten(tmp_path: Path) -> None:
+    from cxcore.schemacompat import write_snapshots
+
+    first = write_snapshots(tmp_path)
+    (tmp_path / "response-1.json").write_text("{}")
+    second = write_snapshots(tmp_path)
+
+    assert first and second == []
+    assert (tmp_path / "response-1.json").read_text() == "{}"

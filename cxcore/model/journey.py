@@ -37,6 +37,8 @@ PILLARS: tuple[str, ...] = (
 def _pillars(
     instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
 ) -> None:
+    if len(set(value)) != len(value):
+        raise ValueError(f"{type(instance).__name__}.{attribute.name}: duplicate pillar in {value}")
     for p in value:
         if p not in PILLARS:
             raise ValueError(

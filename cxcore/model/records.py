@@ -9,6 +9,7 @@ from typing import Any, Literal
 import attrs
 
 from ._validators import aware, non_empty
+from .journey import PILLARS
 from .scale import Scale
 
 __all__ = ["RECORD_KINDS", "Customer", "Interaction", "RecordKind", "Response"]
@@ -98,6 +99,11 @@ class Response:
     deleted: bool = False
 
     def __attrs_post_init__(self) -> None:
+        if self.pillar is not None and self.pillar not in PILLARS:
+            raise ValueError(
+                f"Response {self.source}/{self.id}: unknown pillar {self.pillar!r}, expected "
+                f"one of {', '.join(PILLARS)}"
+            )
         if self.value is not None and not self.scale.contains(self.value):
             raise ValueError(
                 f"Response {self.source}/{self.id}: value {self.value} of item {self.item!r} is "
