@@ -233,3 +233,8 @@ def main(argv: list[str] | None = None) -> None:
 from .demo import demo as _demo_command  # noqa: E402 - command modules register last
 
 cli.add_command(_demo_command)
+
+
+from .metrics import metrics as _metrics_group  # noqa: E402
+
+cli.add_command(_metrics_group)
