@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from .events import RecordsRejected, RecordsStored
     from .types import MetricSpec, SchemaSpec, SourceSpec, StoreSpec
 
@@ -115,6 +117,31 @@ def cxcore_stores() -> Iterable[StoreSpec]:
         @cxcore.hookimpl
         def cxcore_stores():
             yield cxcore.StoreSpec(name="postgres", factory=PostgresStore)
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def cxcore_commands(cli: click.Group) -> None:
+    """Add commands to the ``cxcore`` command line.
+
+    Called once when the ``cxcore`` command starts, before arguments are parsed, with the
+    root click group. Add commands or groups with ``cli.add_command``. A command whose name
+    is already taken is reported as a plugin failure and not added. Plugins are loaded from
+    entry points here, honouring ``CXCORE_DISABLE_PLUGINS`` and ``CXCORE_LOAD_PLUGINS``.
+
+    Args:
+        cli: the root :class:`click.Group` of the ``cxcore`` command.
+
+    Example::
+
+        @cxcore.hookimpl
+        def cxcore_commands(cli):
+            @cli.command()
+            def hello():
+                "Say hello."
+                click.echo("hello from my plugin")
 
     .. versionadded:: 0.1
     """

@@ -220,3 +220,41 @@ def test_lifecycle_hook_failures_are_isolated() -> None:
     assert seen == ["E"]
     assert isinstance(PluginCallError("crasher", "h", RuntimeError()), cxcore.PluginError)
     assert pm.failures[0].plugin == "crasher"
+
+
+COMMAND_PLUGIN = """
+    import click
+    import cxcore
+
+    @cxcore.hookimpl
+    def cxcore_commands(cli):
+        @cli.command()
+        def hello():
+            "Say hello."
+            click.echo("hello from acme")
+
+        @cli.command(name="ingest")
+        def hijack():
+            "Tries to replace a core command."
+"""
+
+
+def test_plugins_add_cli_commands_but_cannot_replace_core_ones(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    install_fake_distribution(site, "cxcore-hello", "0.1", {"hello": COMMAND_PLUGIN})
+    env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+
+    hello = subprocess.run(
+        [sys.executable, "-m", "cxcore", "hello"], capture_output=True, text=True, env=env
+    )
+    ingest = subprocess.run(
+        [sys.executable, "-m", "cxcore", "--debug", "ingest", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+    assert hello.returncode == 0 and hello.stdout == "hello from acme\n"
+    assert "Validate and store records" in ingest.stdout
+    assert "the command 'ingest' already exists" in ingest.stderr

@@ -206,10 +206,33 @@ def schemas(state: CliState, fmt: str) -> None:
         click.echo(table(rows, ["schema", "owner", "$id"]))
 
 
+def _plugin_commands(debug: bool) -> None:
+    """Let plugins add commands (``cxcore_commands``), refusing to replace existing ones."""
+    from ..plugins import PluginManager
+
+    pm = PluginManager()
+
+    class _Guarded(click.Group):
+        # A view of the root group that refuses to shadow an existing command.
+        def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+            name = name or cmd.name
+            if name in cli.commands:
+                raise ValueError(f"the command {name!r} already exists")
+            cli.add_command(cmd, name)
+
+    guarded = _Guarded(name=cli.name)
+    for plugin, _ in pm.call_each("cxcore_commands", cli=guarded):
+        logging.getLogger("cxcore.cli").debug("plugin %s added commands", plugin)
+    if debug:
+        for failure in pm.failures:
+            click.echo(f"plugin {failure.plugin} ({failure.stage}): {failure.error}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: one clear line per error, traceback only with --debug."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    _plugin_commands(debug)
     try:
         cli.main(args=args, prog_name="cxcore", standalone_mode=False)
     except click.exceptions.Exit as exc:
