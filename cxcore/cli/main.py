@@ -257,6 +257,10 @@ from .demo import demo as _demo_command  # noqa: E402 - command modules register
 
 cli.add_command(_demo_command)
 
+from .sources import sources as _sources_group  # noqa: E402 - command modules register last
+
+cli.add_command(_sources_group)
+
 
 from .metrics import metrics as _metrics_group  # noqa: E402
 
