@@ -1,0 +1,143 @@
+"""The cxcore source contract, run against the Medallia stand-in.
+
+Two contract checks are replaced by Medallia-shaped versions (same intent, see each
+docstring): the Query API is POST-only, and an OAuth client-credentials source recovers from
+a single 401 by fetching a new token instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import cxcore_medallia
+import pytest
+from cxcore_medallia.standin import MedalliaStandin, sample_dataset
+
+from cxcore.sdk.clock import FakeClock
+from cxcore.sdk.sync import CheckResult, check_sources, open_source
+from cxcore.testing.contract import SOURCE_NAME, DriftCase, SourceContract, snapshot
+from cxcore.testing.standin import Fault, FaultKind, FaultPlan, StandinServer
+
+pytest_plugins = ["cxcore.testing"]
+
+CLIENT_ID = "cxcore-contract-client"
+CLIENT_SECRET = "md-contract-secret-7c41e0"
+DATA = sample_dataset(40, seed=3)
+QUERY = "/data/v0/query"
+
+
+def settings_for(server: StandinServer, secret: str = CLIENT_SECRET) -> dict[str, Any]:
+    """Small pages so the stream spans several; no client-side pacing (fake clock)."""
+    return {
+        "token_url": server.url("/oauth/company/token"),
+        "query_url": server.url(QUERY),
+        "client_id": CLIENT_ID,
+        "client_secret": secret,
+        "page_size": 10,
+        "requests_per_second": 0,
+    }
+
+
+def _failures(summary: Any) -> str:
+    return "; ".join(f"{s.stream}: {s.error}" for s in summary.failed) or "no failures"
+
+
+class TestMedalliaContract(SourceContract):
+    plugin = cxcore_medallia
+    source_type = "medallia"
+    skip = {
+        "test_deletes_become_tombstones": "the Query API does not report deleted records",
+    }
+
+    def standin(self, faults: FaultPlan) -> MedalliaStandin:
+        return MedalliaStandin(
+            **DATA, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, faults=faults
+        )
+
+    def settings(self, server: StandinServer) -> dict[str, Any]:
+        return settings_for(server)
+
+    def bad_settings(self, server: StandinServer) -> dict[str, Any]:
+        return settings_for(server, secret="not-the-client-secret")
+
+    def drift(self, server: StandinServer) -> DriftCase:
+        assert isinstance(server, MedalliaStandin)
+        first, second = server.records[:2]
+        server.add_record({**first, "e_loyalty_tier": "gold"})
+        server.add_record({k: v for k, v in second.items() if k != "e_touchpoint"})
+        return DriftCase(
+            kind="response",
+            record_id=f"{first['a_surveyid']}:nps",
+            field="e_loyalty_tier",
+            value="gold",
+        )
+
+    def test_401_fails_stream_then_recovers(self) -> None:
+        """A 401 mid-sync: one is recovered by a new token; a persistent one fails the stream
+        clearly (HTTP 401, the credential to check); the next sync completes the data."""
+        once = Fault(FaultKind.UNAUTHORIZED, path=QUERY, at=1)
+        summary, snap, _clock = self.run_with_faults(once)
+
+        assert summary.ok, _failures(summary)
+        assert once.fired == 1
+        assert snap == self.reference()
+
+        persistent = Fault(FaultKind.UNAUTHORIZED, path=QUERY, at=1, times=2)
+        with (
+            self.standin(FaultPlan([persistent])) as server,
+            self.workspace(self.settings(server)) as ws,
+        ):
+            first = self.sync(ws)
+            second = self.sync(ws)
+            snap = snapshot(ws)
+
+        assert not first.ok
+        failed = first.failed[0]
+        assert failed.error_type == "AuthError"
+        assert failed.error is not None and "\n" not in failed.error
+        assert "401" in failed.error and "settings.client_secret" in failed.error
+        assert second.ok, _failures(second)
+        assert snap == self.reference()
+
+    def test_secrets_never_leak(self, caplog: pytest.LogCaptureFixture) -> None:
+        """No credential in DEBUG logs, error messages, summaries or the store (the contract's
+        check, with the Query API's POST requests in the log instead of GETs)."""
+        caplog.set_level(logging.DEBUG)
+        faults = [
+            Fault(FaultKind.SERVER_ERROR, at=1),
+            Fault(FaultKind.TRUNCATED_BODY, at=2),
+            Fault(FaultKind.UNAUTHORIZED, path=QUERY, at=4, times=2),
+        ]
+        texts: list[str] = []
+        with self.standin(FaultPlan(faults)) as server:
+            good, bad = self.settings(server), self.bad_settings(server)
+            secrets = self.secret_values(good) + self.secret_values(bad)
+            with self.workspace(bad) as ws:
+                results: list[CheckResult] = check_sources(ws, clock=FakeClock(wall=time.time()))
+                texts += [r.line for r in results]
+            with self.workspace(good) as ws:
+                source = open_source(ws, SOURCE_NAME)
+                secrets += [s.reveal() for s in source.secrets()]
+                source.close()
+                summaries = [self.sync(ws), self.sync(ws)]
+                texts += [json.dumps(s.as_dict()) for s in summaries]
+                store = ws.store
+                texts += [json.dumps(snapshot(ws), default=str)]
+                texts += [repr(r) for r in store.rejected()]
+                texts += [json.dumps(dict(s.cursor)) for s in store.states()]
+            # Every access token the stand-in saw, including the refreshed ones.
+            secrets += [
+                r.headers["authorization"].split(" ", 1)[1]
+                for r in server.requests
+                if r.headers.get("authorization", "").startswith("Bearer ")
+            ]
+        texts.append(caplog.text)
+        blob = "\n".join(texts)
+
+        assert "POST" in caplog.text, "expected DEBUG logs of the HTTP requests"
+        assert any(not s.ok for s in summaries), "the 401 faults should have failed a stream"
+        leaked = [s for s in {s for s in secrets if len(s) >= 4} if s in blob]
+        assert leaked == [], "secret values found in logs, errors or the store"
