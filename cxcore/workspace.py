@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .config import DEFAULT_CONFIG_NAME, ProjectConfig, StoreConfig, load_config
 from .errors import ConfigError, FieldError, SchemaError
@@ -18,6 +18,11 @@ from .model import RECORD_KINDS, Journey
 from .plugins import PluginManager
 from .schemas import SchemaRegistry, SchemaValidator
 from .store import Store
+
+if TYPE_CHECKING:
+    from .journeys import JourneyAnalysis, JourneyAnalysisConfig
+    from .metrics import MetricEngine, ResultSet
+    from .sdk.sync import CheckResult, ProgressCallback, SyncSummary
 
 __all__ = ["Workspace"]
 
@@ -171,6 +176,50 @@ class Workspace:
             raise ConfigError("the built-in 'file' source plugin is disabled or not installed")
         reader = sources["file"].factory(paths=list(paths), kind=kind, source=source)
         return self.ingestor(batch_size=batch_size).ingest(reader.read(), source=source)
+
+    # -- sources, metrics, journeys --------------------------------------------------------
+    # Thin doors onto the subsystems, imported on use so a workspace that only validates
+    # and stores records never loads the HTTP, metric or analysis code.
+
+    def check_sources(self, names: Sequence[str] | None = None) -> list[CheckResult]:
+        """Check each configured source's credentials and reachability (one line each)."""
+        from .sdk.sync import check_sources
+
+        return check_sources(self, names)
+
+    def sync(
+        self,
+        names: Sequence[str] | None = None,
+        *,
+        streams: Sequence[str] | None = None,
+        full_refresh: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> SyncSummary:
+        """Sync configured sources into the store (see :func:`cxcore.sdk.sync_sources`)."""
+        from .sdk.sync import sync_sources
+
+        return sync_sources(
+            self, names, streams=streams, full_refresh=full_refresh, progress=progress
+        )
+
+    def metric_engine(self) -> MetricEngine:
+        """The metric engine over this workspace's catalogue, declared metrics and store."""
+        from .metrics import MetricEngine
+
+        return MetricEngine.from_workspace(self)
+
+    def compute(self, metrics: Sequence[str] | None = None, **options: Any) -> ResultSet:
+        """Compute metrics over the store (see :meth:`cxcore.metrics.MetricEngine.compute`).
+
+        Example: ``ws.compute(["nps", "csat"], by=["stage"], grain="month")``.
+        """
+        return self.metric_engine().compute(metrics, **options)
+
+    def analyse_journeys(self, config: JourneyAnalysisConfig | None = None) -> JourneyAnalysis:
+        """Every journey analysis over the store (see :func:`cxcore.journeys.analyse_journeys`)."""
+        from .journeys import analyse_journeys
+
+        return analyse_journeys(self, config)
 
     # -- lifecycle -------------------------------------------------------------------------
 
