@@ -28,16 +28,19 @@ class FileSource:
     """Reads records from files; each record keeps a ``file:line`` locator for error reports.
 
     Records without a ``source`` field get ``source`` (the configured source name), so a plain
-    export can be ingested without rewriting it.
+    export can be ingested without rewriting it. Relative paths are resolved against
+    ``base_dir`` (the project file's folder when configured in cxcore.toml).
     """
 
     paths: Sequence[str | Path]
     kind: str | None = None
     source: str = "file"
+    base_dir: Path | None = None
 
     def read(self) -> Iterator[tuple[str, str, Any]]:
         for path in self.paths:
-            for locator, kind, record in read_records(path, kind=self.kind):
+            full = self.base_dir / path if self.base_dir is not None else Path(path)
+            for locator, kind, record in read_records(full, kind=self.kind):
                 if isinstance(record, dict) and "source" not in record:
                     record["source"] = self.source
                 yield locator, kind, record

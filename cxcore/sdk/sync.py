@@ -372,6 +372,9 @@ def open_source(workspace: Workspace, name: str, *, clock: Clock | None = None) 
     kwargs = dict(settings)
     if _accepts(spec.factory, "source"):
         kwargs["source"] = name
+    if _accepts(spec.factory, "base_dir") and workspace.config.path is not None:
+        # Relative paths in a project file mean "next to the project file".
+        kwargs["base_dir"] = workspace.config.path.parent
     return spec.factory(**kwargs)
 
 
