@@ -267,6 +267,26 @@ def settings_schema(
     return schema
 
 
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
+
+
+class RedactedSettings(dict[str, Any]):
+    """A settings dict whose repr masks credential-looking keys.
+
+    Settings hold resolved secrets; a debugger, a log line or an error that prints them must
+    not show the token. The values themselves are unchanged for the plugin's own use.
+    """
+
+    def __repr__(self) -> str:
+        shown = {
+            k: ("********" if _SECRET_KEY.search(k) and v is not None else v)
+            for k, v in self.items()
+        }
+        return repr(shown)
+
+    __str__ = __repr__
+
+
 class Source(abc.ABC):
     """Base class of SDK sources; see the module docstring for what a subclass writes.
 
@@ -290,7 +310,7 @@ class Source(abc.ABC):
     prefetch: ClassVar[bool] = True
 
     def __init__(self, settings: Mapping[str, Any], *, clock: Clock | None = None) -> None:
-        self.settings: Mapping[str, Any] = dict(settings)
+        self.settings: Mapping[str, Any] = RedactedSettings(settings)
         self.clock: Clock = clock or SystemClock()
         pii = self.settings.get("pii", "hash")
         if pii not in PII_MODES:
@@ -411,6 +431,9 @@ class Source(abc.ABC):
         """Release HTTP sessions."""
         for client in self._clients:
             client.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(settings={self.settings!r})"
 
     def __enter__(self) -> Source:
         return self
