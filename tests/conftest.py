@@ -6,6 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check values, not speed: a loaded CI machine must not fail them on time.
+settings.register_profile("cxcore", deadline=None)
+settings.load_profile("cxcore")
 
 from cxcore import Channel, DuckDBStore, Journey, Segment, Stage, Touchpoint, Workspace
 from cxcore.builtins import BUILTIN_PLUGINS

@@ -253,10 +253,6 @@ def main(argv: list[str] | None = None) -> None:
         fail(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)")
 
 
-from .demo import demo as _demo_command  # noqa: E402 - command modules register last
-
-cli.add_command(_demo_command)
-
 from .sources import sources as _sources_group  # noqa: E402 - command modules register last
 
 cli.add_command(_sources_group)
@@ -265,3 +261,11 @@ cli.add_command(_sources_group)
 from .metrics import metrics as _metrics_group  # noqa: E402
 
 cli.add_command(_metrics_group)
+
+from .journeys import journeys as _journeys_group  # noqa: E402
+
+cli.add_command(_journeys_group)
+
+from .report import report as _report_command  # noqa: E402
+
+cli.add_command(_report_command)
