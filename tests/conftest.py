@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from cxcore import Channel, DuckDBStore, Journey, Segment, Stage, Touchpoint, Workspace
+from cxcore.builtins import BUILTIN_PLUGINS
+
 # Property tests check values, not speed: a loaded CI machine must not fail them on time.
 settings.register_profile("cxcore", deadline=None)
 settings.load_profile("cxcore")
-
-from cxcore import Channel, DuckDBStore, Journey, Segment, Stage, Touchpoint, Workspace
-from cxcore.builtins import BUILTIN_PLUGINS
 
 
 @pytest.fixture
