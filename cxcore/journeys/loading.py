@@ -203,6 +203,31 @@ class _Reader:
             parts.score.append(_scores(col("value"), col("scale")))
 
 
+def _attribute_by_correlation(
+    customer_idx: IntArray, unknown: int, source: IntArray, correlation: Any
+) -> IntArray:
+    """Give events without a customer the customer of their correlation id, same source.
+
+    Some source records describe a ticket but not who raised it (Zendesk's ticket metrics
+    carry the solve and the durations, not the requester); the ticket's other events do.
+    Without this, resolutions and reopens would fall off every journey.
+    """
+    names, corr = _encoded(correlation)
+    has_corr = corr < len(names)
+    key = source * (len(names) + 1) + corr
+    missing = np.flatnonzero((customer_idx == unknown) & has_corr)
+    known = (customer_idx != unknown) & has_corr
+    if len(missing) == 0 or not known.any():
+        return customer_idx
+    keys, first = np.unique(key[known], return_index=True)
+    owners = customer_idx[known][first]
+    pos = np.minimum(np.searchsorted(keys, key[missing]), len(keys) - 1)
+    hit = keys[pos] == key[missing]
+    out = customer_idx.copy()
+    out[missing[hit]] = owners[pos[hit]]
+    return out
+
+
 def load_events(
     store: Store,
     journey: Journey,
@@ -239,6 +264,9 @@ def load_events(
 
     # Records -> persons: the distinct (source, customer id) pairs, then stitching.
     customer_names, customer_idx = _encoded(parts.strings("customer"))
+    customer_idx = _attribute_by_correlation(
+        customer_idx, len(customer_names), source, parts.strings("correlation")
+    )
     width = len(customer_names) + 1
     attributed = customer_idx < len(customer_names)
     pairs, pair_of_event = np.unique(

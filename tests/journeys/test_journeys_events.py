@@ -138,3 +138,46 @@ def records_journey() -> Any:
         stages=[Stage(id="discover"), Stage(id="support")],
         channels=[Channel(id="web")],
     )
+
+
+def test_events_without_customer_take_their_tickets_customer() -> None:
+    from cxcore import Channel, DuckDBStore, Journey, Stage
+    from cxcore.journeys import load_events
+
+    journey = Journey(id="j", name="J", stages=[Stage(id="support")], channels=[Channel(id="chat")])
+    store = DuckDBStore(":memory:")
+    base = {"source": "zd", "stage": "support", "channel": "chat"}
+    store.write(
+        "interaction",
+        [
+            {
+                **base,
+                "id": "t1",
+                "type": "ticket.created",
+                "customer_id": "u1",
+                "journey_instance": "1",
+                "occurred_at": "2024-01-01T00:00:00Z",
+            },
+            {
+                **base,
+                "id": "t1:metrics",
+                "type": "ticket.solved",
+                "customer_id": None,
+                "journey_instance": "1",
+                "occurred_at": "2024-01-02T00:00:00Z",
+            },
+            {
+                **base,
+                "id": "t9:metrics",
+                "type": "ticket.solved",
+                "customer_id": None,
+                "journey_instance": "9",
+                "occurred_at": "2024-01-02T00:00:00Z",
+            },
+        ],
+    )
+
+    log = load_events(store, journey)
+
+    assert log.unattributed == 1  # ticket 9 has no event that names its customer
+    assert len(log.person) == 2 and len(set(log.person.tolist())) == 1
