@@ -17,6 +17,7 @@ gives "no value", never an exception.
 
 from __future__ import annotations
 
+import abc
 import re
 from collections.abc import Callable, Mapping
 from typing import Final
@@ -42,16 +43,16 @@ _FUNCS: Final[Mapping[str, Callable[..., F64]]] = {
 Resolver = Callable[[str, str | None], F64]
 
 
-class Expr:
+class Expr(abc.ABC):
     """A parsed expression: ``refs`` lists the metrics it reads; :meth:`evaluate` computes it."""
 
+    @abc.abstractmethod
     def refs(self) -> set[str]:
         """The metric ids the expression reads."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def evaluate(self, resolve: Resolver) -> F64:
         """The value per group; ``resolve(metric, part)`` returns the input arrays."""
-        raise NotImplementedError
 
 
 @attrs.frozen

@@ -176,8 +176,9 @@ class _OAuth2(Auth):
         """See :meth:`Auth.describe`."""
         return self._description
 
+    @abc.abstractmethod
     def _grant(self) -> dict[str, str | Secret]:
-        raise NotImplementedError
+        """The form fields of the token request (grant type and its credentials)."""
 
     def _accepted(self, body: Mapping[str, Any]) -> None:
         """Hook: a token response was accepted (used for refresh-token rotation)."""
