@@ -1,6 +1,6 @@
 """Benchmark: every journey analysis on a synthetic company (default 5,000 customers).
 
-    .venv/bin/python tests/journeys/bench_journeys.py [n_customers]
+    .venv/bin/python benchmarks/bench_journeys.py [n_customers]
 
 Prints the event count, the load time and the time of each analysis.
 """
@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
-from synth import company, journey
+# The synthetic company generator is shared with the journey tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "journeys"))
+from synth import company, journey  # noqa: E402
 
 from cxcore import DuckDBStore
 from cxcore.journeys import (
