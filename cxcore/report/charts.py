@@ -589,8 +589,10 @@ def ipa_scatter(ipa: Ipa, *, id: str = "chart-ipa") -> str:
     """
     items = ipa["items"]
     cross = ipa["crosshair"]
-    width, height = 600.0, 500.0
-    ml, mr, mt, mb = 58.0, 20.0, 20.0, 52.0
+    width, height = 600.0, 520.0
+    # The top quadrant names sit above the plot, so a point at importance 100 (the most
+    # important touchpoint, often the one that matters) never hides under them.
+    ml, mr, mt, mb = 58.0, 20.0, 46.0, 52.0
     xs = [i["performance"] for i in items] + [cross["performance"]]
     ys = [i["importance"] for i in items] + [cross["importance"]]
     x0, x1 = nice_domain(max(0.0, min(xs) - 8), min(100.0, max(xs) + 8), 5)
@@ -606,15 +608,15 @@ def ipa_scatter(ipa: Ipa, *, id: str = "chart-ipa") -> str:
         line(cx, mt, cx, height - mb, stroke=NEUTRAL, stroke_width=1.2, stroke_dasharray="5 4"),
         line(ml, cy, width - mr, cy, stroke=NEUTRAL, stroke_width=1.2, stroke_dasharray="5 4"),
         text(
-            ml + 8,
-            mt + 16,
+            ml + 2,
+            mt - 16,
             "Concentrate here",
             class_="quadrant-label priority",
             fill=mix(WORSE, INK, 0.35),
         ),
         text(
-            width - mr - 8,
-            mt + 16,
+            width - mr - 2,
+            mt - 16,
             "Keep up the good work",
             class_="quadrant-label",
             text_anchor="end",
@@ -645,8 +647,8 @@ def ipa_scatter(ipa: Ipa, *, id: str = "chart-ipa") -> str:
         ),
     ]
     taken: list[tuple[float, float, float, float]] = [
-        (ml, mt, ml + 130, mt + 22),
-        (width - mr - 160, mt, width - mr, mt + 22),
+        (ml, mt - 30, ml + 130, mt - 12),
+        (width - mr - 160, mt - 30, width - mr, mt - 12),
         (ml, height - mb - 24, ml + 100, height - mb),
         (width - mr - 130, height - mb - 24, width - mr, height - mb),
     ]
@@ -661,7 +663,7 @@ def ipa_scatter(ipa: Ipa, *, id: str = "chart-ipa") -> str:
                 x(item["performance"]),
                 y(item["importance"]),
                 taken,
-                (ml, mt, width - mr, height - mb),
+                (ml, mt - 30, width - mr, height - mb),
             )
         )
     return svg_root(
