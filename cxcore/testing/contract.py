@@ -617,6 +617,12 @@ class SourceContract:
                 texts += [json.dumps(snapshot(ws), default=str)]
                 texts += [repr(r) for r in store.rejected()]
                 texts += [json.dumps(dict(s.cursor)) for s in store.states()]
+            # Every bearer token the stand-in saw is a secret too, refreshed ones included.
+            secrets += [
+                r.headers["authorization"].split(" ", 1)[1]
+                for r in server.requests
+                if r.headers.get("authorization", "").startswith("Bearer ")
+            ]
         texts.append(caplog.text)
         blob = "\n".join(texts)
 
